@@ -1,0 +1,387 @@
+"""Read a project data package (csv / xlsx / parquet / single data.xlsx).
+
+:func:`load_project` is the one entry point: it finds the package, reads every
+file, normalizes every value form of the contract, validates everything, and
+either returns a clean :class:`~helpers.project.Project` (with warnings kept on
+it) or raises :class:`~helpers.errors.ValidationFailed` listing every problem.
+
+Files are read here; rules are judged in :mod:`helpers.validate`.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import config
+from .errors import Problem, ProjectNotFound, ValidationFailed
+from .project import Project
+from .schema import FILE_EXTENSIONS, TABLE_NAMES, TABLES, Column, Table, header_lookup
+from .values import fold_key
+
+#: At most this many problems of one kind (file, column, message) are listed
+#: one by one; the rest are summed up in one line.
+MAX_SAME_PROBLEM = 50
+
+
+@dataclass
+class TableFile:
+    """Where one table comes from."""
+
+    table: str
+    path: Path
+    sheet: str | None = None  # for data.xlsx
+
+    @property
+    def label(self) -> str:
+        return f"{self.path.name}[{self.sheet}]" if self.sheet else self.path.name
+
+
+@dataclass
+class RawTable:
+    """A table as read: original headers, raw cells, spreadsheet row numbers."""
+
+    source: TableFile
+    headers: list[str | None]
+    cells: pd.DataFrame  # columns 0..n-1, raw values; NaN/None for blank cells
+    rows: np.ndarray  # spreadsheet row number of each record (header = row 1)
+
+
+class Problems(list):
+    """A list of Problem with shortcuts."""
+
+    def error(self, file: str, row: int, column: str, message: str, hint: str = "") -> None:
+        self.append(Problem(file, int(row), column or "", message, "error", hint))
+
+    def warning(self, file: str, row: int, column: str, message: str, hint: str = "") -> None:
+        self.append(Problem(file, int(row), column or "", message, "warning", hint))
+
+    def cells(self, file: str, column: str, rows: np.ndarray, messages: list[str] | np.ndarray,
+              severity: str = "error", hint: str = "") -> None:
+        """One problem per cell, capped at MAX_SAME_PROBLEM per distinct message."""
+        seen: dict[str, int] = {}
+        for row, message in zip(rows, messages):
+            count = seen.get(message, 0)
+            seen[message] = count + 1
+            if count < MAX_SAME_PROBLEM:
+                self.append(Problem(file, int(row), column, message, severity, hint))
+        for message, count in seen.items():
+            if count > MAX_SAME_PROBLEM:
+                self.append(Problem(
+                    file, int(rows[-1]) + 1 if len(rows) else 0, column,
+                    f"... and {count - MAX_SAME_PROBLEM} more rows with the same problem: {message}",
+                    severity,
+                ))
+
+
+# --- finding the package --------------------------------------------------------
+
+
+def resolve(project: str | Path, data_dir: str | Path | None = None) -> Path:
+    """The folder of a package, given its id (looked up in ``data_dir``) or a path."""
+    candidate = Path(project)
+    if candidate.is_dir():
+        return candidate
+    base = Path(data_dir) if data_dir is not None else config.DATA_DIR
+    folder = base / str(project)
+    if folder.is_dir():
+        return folder
+    known = sorted(p.name for p in base.glob("*/") if (p / "project.yml").exists()) if base.is_dir() else []
+    hint = f"; known projects in {base}: {', '.join(known)}" if known else ""
+    raise ProjectNotFound(f"no data package '{project}' (not a folder, and not in {base}){hint}")
+
+
+def find_table_files(folder: Path, problems: Problems) -> dict[str, TableFile]:
+    """Which file holds which table; two files for one table is an error."""
+    found: dict[str, list[TableFile]] = {name: [] for name in TABLE_NAMES}
+    for path in sorted(folder.iterdir()):
+        if not path.is_file() or path.name.startswith((".", "~$")):
+            continue
+        stem, _, ext = path.name.lower().partition(".")
+        if stem in TABLE_NAMES and ext in FILE_EXTENSIONS:
+            found[stem].append(TableFile(stem, path))
+        elif stem in TABLE_NAMES and ext in ("xls", "ods", "tsv", "txt", "json"):
+            problems.error(path.name, 0, "", f"'.{ext}' files are not read",
+                           "save the table as .csv (UTF-8), .xlsx or .parquet")
+        elif path.name.lower() == "data.xlsx":
+            for sheet in _sheet_names(path, problems):
+                name = sheet.strip().lower()
+                if name in TABLE_NAMES:
+                    found[name].append(TableFile(name, path, sheet))
+                else:
+                    problems.warning(path.name, 0, "", f"sheet '{sheet}' is not a table of the contract and is ignored",
+                                     f"tables are: {', '.join(TABLE_NAMES)}")
+    tables: dict[str, TableFile] = {}
+    for name, files in found.items():
+        if len(files) > 1:
+            labels = " and ".join(f.label for f in files)
+            for f in files:
+                problems.error(f.label, 0, "", f"two files for the table '{name}': {labels}", "keep one of them")
+        elif files:
+            tables[name] = files[0]
+    return tables
+
+
+def _sheet_names(path: Path, problems: Problems) -> list[str]:
+    try:
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(path, read_only=True)
+        try:
+            return list(workbook.sheetnames)
+        finally:
+            workbook.close()
+    except Exception as exc:  # noqa: BLE001 - any failure here means "not a workbook"
+        problems.error(path.name, 0, "", f"is not a readable Excel workbook ({type(exc).__name__})",
+                       "open it in Excel and save it again as .xlsx")
+        return []
+
+
+# --- reading raw tables -----------------------------------------------------------
+
+
+def read_raw(source: TableFile, problems: Problems) -> RawTable | None:
+    """Read one table's cells without judging them. None if it is not a table."""
+    suffix = source.path.suffix.lower()
+    try:
+        if source.sheet is not None or suffix == ".xlsx":
+            return _read_xlsx(source, problems)
+        if suffix == ".parquet":
+            return _read_parquet(source, problems)
+        return _read_csv(source, problems)
+    except MemoryError:
+        problems.error(source.label, 0, "", "is too large to read into memory")
+    return None
+
+
+def _sniff_separator(header_line: str) -> str:
+    unquoted = re.sub(r'"[^"]*"', "", header_line)
+    counts = {sep: unquoted.count(sep) for sep in (";", ",", "\t")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def _read_csv(source: TableFile, problems: Problems) -> RawTable | None:
+    label = source.label
+    data = source.path.read_bytes()
+    if not data.strip():
+        problems.error(label, 0, "", "is empty: a table needs a header row and data rows")
+        return None
+    if b"\x00" in data[:8192]:
+        hint = ("it looks like UTF-16 text: save it as 'CSV UTF-8'" if data[:2] in (b"\xff\xfe", b"\xfe\xff")
+                else "it is a binary file, not CSV text")
+        problems.error(label, 0, "", "is not a CSV text file", hint)
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.error(label, line, "", f"is not UTF-8 text (byte {exc.start + 1} cannot be read)",
+                       "in Excel use 'Save as: CSV UTF-8'; files in Windows-1258 or TCVN3 must be converted to Unicode")
+        return None
+    first_line = text.split("\n", 1)[0]
+    sep = _sniff_separator(first_line)
+    try:
+        headers = next(csv.reader(io.StringIO(first_line), delimiter=sep))
+    except (csv.Error, StopIteration):
+        headers = []
+    if not any(h.strip() for h in headers):
+        problems.error(label, 1, "", "has no header row: row 1 must name the columns")
+        return None
+    n = len(headers)
+    options = dict(sep=sep, header=None, skiprows=1, names=list(range(n)), dtype=str, keep_default_na=False,
+                   na_values=[""], skip_blank_lines=False, quotechar='"')
+    try:
+        cells = pd.read_csv(io.StringIO(text), engine="c", **options)
+    except (pd.errors.ParserError, ValueError) as exc:
+        bad = _records_of_wrong_width(text, sep, n)
+        for row, count in bad:
+            problems.error(label, row, "", f"has {count} cells but the header has {n}",
+                           f"check for a stray '{sep}' or an unclosed quote")
+        if not bad:
+            problems.error(label, 0, "", f"cannot be read as CSV: {exc}")
+        return None
+    rows = np.arange(2, len(cells) + 2)
+    return _drop_blank_rows(RawTable(source, [h.strip() for h in headers], cells, rows))
+
+
+def _records_of_wrong_width(text: str, sep: str, width: int) -> list[tuple[int, int]]:
+    """(spreadsheet row, cell count) of every record wider than the header."""
+    bad = []
+    try:
+        for row, record in enumerate(csv.reader(io.StringIO(text), delimiter=sep), start=1):
+            if len(record) > width:
+                bad.append((row, len(record)))
+    except csv.Error:
+        pass
+    return bad
+
+
+def _read_xlsx(source: TableFile, problems: Problems) -> RawTable | None:
+    from openpyxl import load_workbook
+
+    label = source.label
+    if not zipfile.is_zipfile(source.path):
+        problems.error(label, 0, "", "is not an Excel .xlsx workbook", "open it in Excel and save it again as .xlsx")
+        return None
+    try:
+        workbook = load_workbook(source.path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001
+        problems.error(label, 0, "", f"is not a readable Excel workbook ({type(exc).__name__})",
+                       "open it in Excel and save it again as .xlsx")
+        return None
+    try:
+        sheet = workbook[source.sheet] if source.sheet else workbook.worksheets[0]
+        records = list(sheet.iter_rows(values_only=True))
+    finally:
+        workbook.close()
+    if not records or not any(v is not None and str(v).strip() for v in records[0]):
+        problems.error(label, 1, "", "has no header row: row 1 must name the columns"
+                       if records else "is empty: a table needs a header row and data rows")
+        return None
+    headers = [None if v is None else str(v).strip() for v in records[0]]
+    width = len(headers)
+    body = [tuple(r[:width]) + (None,) * (width - len(r)) for r in records[1:]]
+    cells = pd.DataFrame(body, columns=range(width), dtype=object) if body else pd.DataFrame(columns=range(width))
+    rows = np.arange(2, len(body) + 2)
+    return _drop_blank_rows(RawTable(source, headers, cells, rows))
+
+
+def _read_parquet(source: TableFile, problems: Problems) -> RawTable | None:
+    try:
+        frame = pd.read_parquet(source.path)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises many types for a bad file
+        problems.error(source.label, 0, "", f"is not a readable Parquet file ({type(exc).__name__})")
+        return None
+    headers = [str(c).strip() for c in frame.columns]
+    frame.columns = range(len(headers))
+    return _drop_blank_rows(RawTable(source, headers, frame, np.arange(2, len(frame) + 2)))
+
+
+def _drop_blank_rows(raw: RawTable) -> RawTable:
+    """Rows with no value at all are not records (Excel keeps many of them)."""
+    cells = raw.cells
+    if cells.empty:
+        return raw
+    blank = cells.isna()
+    for column in cells.columns:
+        if cells[column].dtype == object or pd.api.types.is_string_dtype(cells[column]):
+            blank[column] |= cells[column].astype(str).str.strip().eq("").to_numpy()
+    keep = ~blank.all(axis=1).to_numpy()
+    if keep.all():
+        return raw
+    return RawTable(raw.source, raw.headers, cells[keep].reset_index(drop=True), raw.rows[keep])
+
+
+# --- headers ------------------------------------------------------------------------
+
+
+def map_headers(raw: RawTable, table: Table, problems: Problems) -> dict[str, int]:
+    """``{column name: position}``; reports unknown, duplicated and missing columns."""
+    lookup = header_lookup(table)
+    label = raw.source.label
+    positions: dict[str, int] = {}
+    typed_as: dict[str, str] = {}
+    for position, header in enumerate(raw.headers):
+        if header is None or not header.strip():
+            if raw.cells[position].notna().any():
+                problems.warning(label, 1, f"column {position + 1}", "has values but no header; it is ignored")
+            continue
+        name = lookup.get(fold_key(header))
+        if name is None:
+            problems.warning(label, 1, header, "is not a column of this table and is ignored",
+                             f"columns are: {', '.join(table.names)}")
+            continue
+        if name in positions:
+            problems.error(label, 1, header, f"is a second '{name}' column (the first is '{typed_as[name]}')",
+                           "keep one of them")
+            continue
+        positions[name] = position
+        typed_as[name] = header
+    for column in table.columns:
+        if column.required and column.name not in positions:
+            aliases = f" (or {', '.join(column.aliases)})" if column.aliases else ""
+            problems.error(label, 1, column.name, f"the required column '{column.name}'{aliases} is missing")
+    return positions
+
+
+# --- the whole package ----------------------------------------------------------------
+
+
+def read_package(folder: str | Path) -> tuple[Project | None, list[Problem]]:
+    """Read and validate a package folder; never raises for bad content.
+
+    Returns the project (None when there are errors) and every problem, sorted.
+    """
+    from .validate import build_project
+
+    folder = Path(folder)
+    problems = Problems()
+    project = build_project(folder, problems)
+    problems_sorted = sorted(problems)
+    if any(p.is_error for p in problems_sorted):
+        return None, problems_sorted
+    project.warnings = [p for p in problems_sorted if not p.is_error]
+    return project, problems_sorted
+
+
+def load_project(project: str | Path, data_dir: str | Path | None = None) -> Project:
+    """Load, normalize and validate one project data package.
+
+    Parameters
+    ----------
+    project : str or Path
+        A project id (looked up in ``data_dir``) or the path of a package folder.
+    data_dir : str or Path, optional
+        Folder of packages; default ``data/projects`` of the repository
+        (``WORKBOOK_DATA_DIR`` overrides).
+
+    Returns
+    -------
+    Project
+        Metadata and clean tables; ``warnings`` lists what did not stop loading.
+
+    Raises
+    ------
+    ProjectNotFound
+        No package at that id or path.
+    ValidationFailed
+        The package has errors; ``.problems`` lists all of them.
+
+    Examples
+    --------
+    >>> from helpers import load_project
+    >>> p = load_project("cao-phong-2021")      # doctest: +SKIP
+    >>> p.events[["date", "commune", "participants"]].head(2)   # doctest: +SKIP
+    """
+    folder = resolve(project, data_dir)
+    loaded, problems = read_package(folder)
+    if loaded is None:
+        raise ValidationFailed(problems, source=str(folder))
+    return loaded
+
+
+def load_projects(data_dir: str | Path | None = None) -> tuple[dict[str, Project], dict[str, list[Problem]]]:
+    """Every package in a folder: ``(loaded by id, problems of those that failed)``."""
+    base = Path(data_dir) if data_dir is not None else config.DATA_DIR
+    loaded: dict[str, Project] = {}
+    failed: dict[str, list[Problem]] = {}
+    for folder in sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        project, problems = read_package(folder)
+        if project is None:
+            failed[folder.name] = [p for p in problems if p.is_error]
+        else:
+            loaded[project.id] = project
+    return loaded, failed
+
+
+def nfc(value: str) -> str:
+    return unicodedata.normalize("NFC", value)
