@@ -58,10 +58,14 @@ class Measure:
 
 
 def people(project: Project) -> pd.DataFrame | None:
-    """One row per person in services: first known sex, ethnicity, household
-    and birth year, and one boolean column per group of services.
+    """One row per person in services.
 
-    Computed once per project and cached (services can have millions of rows).
+    Columns: the first known ``sex``, ``ethnicity``, ``household`` and
+    ``birth_year`` of each person (first by row order); ``female``,
+    ``minority`` and ``near_poor`` as nullable booleans (NA where unknown);
+    and one boolean column per group of services (``served``, ``counselled``,
+    ``examined``, ``enrolled``). Computed once per project and cached:
+    services can have millions of rows.
     """
     services = project.services
     if services is None:
@@ -73,26 +77,24 @@ def people(project: Project) -> pd.DataFrame | None:
     frame = pd.DataFrame(index=pd.Index(ids, name="person_id"))
     for column in ("sex", "ethnicity", "household", "birth_year"):
         if column in services:
-            frame[column] = _first_known(codes, services[column], n)
-    service = services["service"].to_numpy()
+            first = services[column].groupby(codes, sort=True).first()  # first non-missing per person
+            frame[column] = first.reindex(range(n)).to_numpy()
+    for flag, column, test in (("female", "sex", _is_female), ("minority", "ethnicity", _is_minority),
+                               ("near_poor", "household", _is_near_poor)):
+        if column in frame:
+            value_codes, uniques = pd.factorize(frame[column])
+            answers = np.array([bool(test(u)) for u in uniques] + [False])
+            known = value_codes >= 0
+            frame[flag] = pd.array(np.where(known, answers[value_codes], False), dtype="boolean")
+            frame.loc[~known, flag] = pd.NA
+    service_codes, kinds_present = pd.factorize(services["service"])
     for group, kinds in PERSON_GROUPS.items():
-        mask = np.ones(len(services), bool) if kinds is None else np.isin(service, kinds)
+        wanted = [i for i, kind in enumerate(kinds_present) if kinds is None or kind in kinds]
         flag = np.zeros(n, bool)
-        flag[codes[mask]] = True
+        flag[codes[np.isin(service_codes, wanted)]] = True
         frame[group] = flag
     project._cache["people"] = frame
     return frame
-
-
-def _first_known(codes: np.ndarray, values: pd.Series, n: int) -> pd.Series:
-    """Per person, the value on their first row where it is known."""
-    known = values.notna().to_numpy()
-    codes_k = codes[known]
-    vals_k = values[known]
-    order = np.unique(codes_k, return_index=True)
-    out = pd.Series(pd.NA, index=range(n), dtype=values.dtype if len(values) else object)
-    out.iloc[order[0]] = vals_k.iloc[order[1]].to_numpy()
-    return out.to_numpy()
 
 
 def _count_people(project: Project, group: str) -> int | None:
@@ -137,40 +139,35 @@ def people_enrolled(project: Project) -> int | None:
     return _count_people(project, "enrolled")
 
 
-def _share(project: Project, group: str, column: str, is_yes: Callable[[pd.Series], pd.Series]) -> float | None:
+def _share(project: Project, group: str, flag: str) -> float | None:
     frame = people(project)
-    if frame is None or column not in frame:
+    if frame is None or flag not in frame:
         return None
-    values = frame.loc[frame[group], column].dropna()
-    if values.empty:
-        return None
-    return float(is_yes(values).mean())
+    known = frame.loc[frame[group], flag].dropna()
+    return None if known.empty else float(known.astype(bool).mean())
 
 
-def _is_female(values: pd.Series) -> pd.Series:
-    return values == "female"
+def _is_female(value) -> bool:
+    return value == "female"
 
 
-def _is_minority(values: pd.Series) -> pd.Series:
-    return values.astype(str).str.casefold() != "kinh"
+def _is_minority(value) -> bool:
+    return str(value).casefold() != "kinh"
 
 
-def _is_near_poor(values: pd.Series) -> pd.Series:
-    return values == "near_poor"
+def _is_near_poor(value) -> bool:
+    return value == "near_poor"
 
 
 def _share_function(attribute: str, group: str) -> Callable[[Project], float | None]:
-    column, test = {
-        "female": ("sex", _is_female),
-        "minority": ("ethnicity", _is_minority),
-        "near_poor": ("household", _is_near_poor),
-    }[attribute]
+    column = {"female": "sex", "minority": "ethnicity", "near_poor": "household"}[attribute]
 
     def share(project: Project) -> float | None:
-        return _share(project, group, column, test)
+        return _share(project, group, attribute)
 
     share.__name__ = f"{attribute}_share_{group}"
-    share.__doc__ = f"Among people {group} with a known {column}, the share {attribute.replace('_', '-')} (per person)."
+    share.__doc__ = (f"Among people {group} with a known {column}, the share "
+                     f"{attribute.replace('_', '-')} (per person, not per row).")
     return share
 
 

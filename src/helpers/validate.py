@@ -26,7 +26,7 @@ from .schema import (
 )
 from .values import (
     clean_text, closest, commune_key, enum_parser, parse_date, parse_integer, parse_money,
-    parse_rate, parse_series,
+    parse_rate, parse_series, clean_text_series,
 )
 
 YML = "project.yml"
@@ -231,29 +231,6 @@ def _parser_for(column: Column):
     return None, "str"  # text and commune: vectorized cleaning below
 
 
-def _clean_text_series(values: pd.Series) -> pd.Series:
-    """Trim, fold white space and NFC-normalize a whole column at once."""
-    text = values.astype("str").where(values.notna())
-    text = text.str.replace(r"[\s\u00a0\u202f]+", " ", regex=True).str.strip()
-    text = text.where(text.ne(""))
-    non_ascii = text.notna() & ~text.fillna("").str.isascii()
-    if non_ascii.any():
-        import unicodedata
-
-        text = text.copy()
-        text[non_ascii] = [unicodedata.normalize("NFC", t) for t in text[non_ascii]]
-    return text
-
-
-def _integral_floats_to_int_text(values: pd.Series) -> pd.Series:
-    """An id typed as a number in Excel (123 → 123.0) keeps its digits."""
-    if values.dtype == object:
-        return values.map(lambda v: int(v) if isinstance(v, float) and v.is_integer() else v)
-    if pd.api.types.is_float_dtype(values):
-        return values.map(lambda v: int(v) if pd.notna(v) and float(v).is_integer() else v)
-    return values
-
-
 def parse_table(raw: RawTable, table: Table, positions: dict[str, int], problems: Problems) -> pd.DataFrame:
     """Typed columns with English names, plus ``_row``."""
     label = raw.source.label
@@ -265,8 +242,8 @@ def parse_table(raw: RawTable, table: Table, positions: dict[str, int], problems
         header = raw.headers[positions[column.name]] or column.name
         cells = raw.cells[positions[column.name]].reset_index(drop=True)
         parser, dtype = _parser_for(column)
-        if parser is None:
-            values = _clean_text_series(_integral_floats_to_int_text(cells))
+        if parser is None:  # text: trimmed, NFC; each distinct cell cleaned once
+            values = clean_text_series(cells)
         else:
             if column.kind == "date" and excel:
                 parser = lambda v: parse_date(v, excel_serials=True)  # noqa: E731

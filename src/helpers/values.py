@@ -398,6 +398,29 @@ def parse_series(series: pd.Series, parser: Callable[[Any], Parsed], dtype: str 
     )
 
 
+def clean_text_series(series: pd.Series) -> pd.Series:
+    """:func:`clean_text` for a whole column, as pandas' ``str`` dtype.
+
+    Distinct cells are cleaned once; when they are all strings, pyarrow's
+    compute kernels trim, fold white space and NFC-normalize them in C.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    if len(uniques) and all(isinstance(u, str) for u in uniques[: min(len(uniques), 1000)]) and (
+        pd.api.types.is_string_dtype(uniques) or all(isinstance(u, str) for u in uniques)
+    ):
+        cleaned = pa.array(np.asarray(uniques, dtype=object), type=pa.string())
+        cleaned = pc.replace_substring_regex(cleaned, r"[\s\x{00a0}\x{202f}]+", " ")
+        cleaned = pc.utf8_normalize(pc.utf8_trim_whitespace(cleaned), "NFC")
+        cleaned = pc.if_else(pc.equal(cleaned, ""), pa.scalar(None, pa.string()), cleaned)
+    else:
+        cleaned = pa.array([clean_text(u) for u in uniques], type=pa.string())
+    taken = cleaned.take(pa.array(codes, mask=codes < 0))
+    return pd.Series(pd.array(taken, dtype="str"), index=series.index, name=series.name)
+
+
 def _typed(values: pd.Series, dtype: str) -> pd.Series:
     if dtype == "date":
         return pd.to_datetime(values, errors="coerce").astype("datetime64[ns]")
