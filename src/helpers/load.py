@@ -68,18 +68,20 @@ class Problems(list):
               severity: str = "error", hint: str = "") -> None:
         """One problem per cell, capped at MAX_SAME_PROBLEM per distinct message."""
         seen: dict[str, int] = {}
+        first_unlisted: dict[str, int] = {}
         for row, message in zip(rows, messages):
             count = seen.get(message, 0)
             seen[message] = count + 1
             if count < MAX_SAME_PROBLEM:
                 self.append(Problem(file, int(row), column, message, severity, hint))
-        for message, count in seen.items():
-            if count > MAX_SAME_PROBLEM:
-                self.append(Problem(
-                    file, int(rows[-1]) + 1 if len(rows) else 0, column,
-                    f"... and {count - MAX_SAME_PROBLEM} more rows with the same problem: {message}",
-                    severity,
-                ))
+            elif count == MAX_SAME_PROBLEM:
+                first_unlisted[message] = int(row)
+        for message, row in first_unlisted.items():
+            self.append(Problem(
+                file, row, column,
+                f"{message} (and so do {seen[message] - MAX_SAME_PROBLEM - 1} more rows after this one)",
+                severity, hint,
+            ))
 
 
 # --- finding the package --------------------------------------------------------
@@ -306,6 +308,10 @@ def map_headers(raw: RawTable, table: Table, problems: Problems) -> dict[str, in
             continue
         positions[name] = position
         typed_as[name] = header
+    if not positions and any(h for h in raw.headers):
+        problems.error(label, 1, "", f"row 1 is not a header row: none of its cells names a column of {table.name}",
+                       f"row 1 must hold the column names: {', '.join(c.name for c in table.columns if c.required)}")
+        return positions
     for column in table.columns:
         if column.required and column.name not in positions:
             aliases = f" (or {', '.join(column.aliases)})" if column.aliases else ""
