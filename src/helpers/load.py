@@ -31,6 +31,17 @@ from .values import fold_key
 #: one by one; the rest are summed up in one line.
 MAX_SAME_PROBLEM = 50
 
+#: Limits that keep a wrong or hostile file from exhausting memory or time; a
+#: table beyond them is refused with an error naming the file. A CSV or .xlsx
+#: file may have at most MAX_TABLE_BYTES (about 7 million services rows as CSV;
+#: Excel itself stops at 1,048,576 rows), the XML inside an .xlsx at most
+#: 4 × that once unpacked, a Parquet file at most MAX_TABLE_ROWS rows.
+MAX_TABLE_BYTES = 500 * 1024 * 1024
+MAX_TABLE_ROWS = 10_000_000
+#: CSV files are sniffed at their start and end before being read: NUL bytes
+#: there mean a binary (or sparse, zero-filled) file, not text.
+_SNIFF_BYTES = 64 * 1024
+
 
 @dataclass
 class TableFile:
@@ -154,14 +165,45 @@ def read_raw(source: TableFile, problems: Problems) -> RawTable | None:
     """Read one table's cells without judging them. None if it is not a table."""
     suffix = source.path.suffix.lower()
     try:
+        size = source.path.stat().st_size
+        if size > MAX_TABLE_BYTES:
+            problems.error(source.label, 0, "", f"is {size / 2**20:,.0f} MB: tables of more than "
+                           f"{MAX_TABLE_BYTES / 2**20:,.0f} MB are not read", "split it, e.g. one file per year")
+            return None
         if source.sheet is not None or suffix == ".xlsx":
-            return _read_xlsx(source, problems)
-        if suffix == ".parquet":
-            return _read_parquet(source, problems)
-        return _read_csv(source, problems)
+            raw = _read_xlsx(source, problems)
+        elif suffix == ".parquet":
+            raw = _read_parquet(source, problems)
+        else:
+            raw = _read_csv(source, problems)
     except MemoryError:
         problems.error(source.label, 0, "", "is too large to read into memory")
-    return None
+        return None
+    except Exception as exc:  # noqa: BLE001 - a file the readers choke on is a problem of that file
+        problems.error(source.label, 0, "", f"cannot be read ({type(exc).__name__}: {str(exc)[:200]})",
+                       "open it in Excel and save it again, as .xlsx or 'CSV UTF-8'")
+        return None
+    if raw is not None and _legacy_font_text(raw, problems):
+        return None
+    return raw
+
+
+def _legacy_font_text(raw: RawTable, problems: Problems) -> bool:
+    """True (and an error) when the table's text is in a legacy Vietnamese
+    encoding (typed in a TCVN3 or VNI font, or Windows-1258 read as Latin-1)."""
+    from .encoding import detect_text
+
+    strings = [h for h in raw.headers if h]
+    for column in raw.cells.columns:
+        values = raw.cells[column].head(2000).dropna()
+        strings.extend(v for v in values.unique() if isinstance(v, str))
+    found = detect_text(strings)
+    if found is None:
+        return False
+    seen, meant = found.example
+    problems.error(raw.source.label, 0, "", f"holds text in the old {found.name} encoding, not Unicode: "
+                   f"'{seen}' is '{meant}'", found.hint)
+    return True
 
 
 def _sniff_separator(header_line: str) -> str:
@@ -173,53 +215,85 @@ def _sniff_separator(header_line: str) -> str:
 
 def _read_csv(source: TableFile, problems: Problems) -> RawTable | None:
     label = source.label
-    data = source.path.read_bytes()
+    with source.path.open("rb") as handle:  # read only; the package is never written to
+        head = handle.read(_SNIFF_BYTES)
+        size = handle.seek(0, io.SEEK_END)
+        tail = b""
+        if size > len(head):
+            handle.seek(max(len(head), size - _SNIFF_BYTES))
+            tail = handle.read()
+        if b"\x00" in head or b"\x00" in tail:  # before reading it all: a zero-filled file may be huge
+            hint = ("it looks like UTF-16 text: save it as 'CSV UTF-8'" if head[:2] in (b"\xff\xfe", b"\xfe\xff")
+                    else "it is a binary file, not CSV text")
+            problems.error(label, 0, "", "is not a CSV text file", hint)
+            return None
+        handle.seek(0)
+        data = handle.read()
     if not data.strip():
         problems.error(label, 0, "", "is empty: a table needs a header row and data rows")
         return None
-    if b"\x00" in data[:8192]:
-        hint = ("it looks like UTF-16 text: save it as 'CSV UTF-8'" if data[:2] in (b"\xff\xfe", b"\xfe\xff")
-                else "it is a binary file, not CSV text")
-        problems.error(label, 0, "", "is not a CSV text file", hint)
+    if (nul := data.find(b"\x00")) >= 0:
+        problems.error(label, data[:nul].count(b"\n") + 1, "", "holds a NUL byte: it is a binary file, not CSV text",
+                       "open it in Excel and save it again as 'CSV UTF-8'")
         return None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        problems.error(label, line, "", f"is not UTF-8 text (byte {exc.start + 1} cannot be read)",
-                       "in Excel use 'Save as: CSV UTF-8'; files in Windows-1258 or TCVN3 must be converted to Unicode")
+        _not_utf8(label, data, exc, problems)
         return None
-    first_line = text.split("\n", 1)[0]
+    first_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
     sep = _sniff_separator(first_line)
-    try:
-        headers = next(csv.reader(io.StringIO(first_line), delimiter=sep))
-    except (csv.Error, StopIteration):
-        headers = []
-    if not any(h.strip() for h in headers):
-        problems.error(label, 1, "", "has no header row: row 1 must name the columns")
-        return None
-    n = len(headers)
-    options = dict(sep=sep, header=None, skiprows=1, names=list(range(n)), dtype=str, keep_default_na=False,
-                   na_values=[""], skip_blank_lines=False, quotechar='"')
+    # The header row is read by the same parser as the records, and sets the
+    # width: a record with more cells is an error (given ``names``, pandas would
+    # instead take a wider first record's extra cell as an index, silently).
+    options = dict(sep=sep, header=None, dtype=str, keep_default_na=False, na_values=[""],
+                   skip_blank_lines=False, quotechar='"')
     try:
         cells = pd.read_csv(io.StringIO(text), engine="c", **options)
     except (pd.errors.ParserError, ValueError) as exc:
+        n = len(next(csv.reader([first_line], delimiter=sep), []))
         bad = _records_of_wrong_width(text, sep, n)
         for row, count in bad:
             problems.error(label, row, "", f"has {count} cells but the header has {n}",
                            f"check for a stray '{sep}' or an unclosed quote")
         if not bad:
-            problems.error(label, 0, "", f"cannot be read as CSV: {exc}")
+            unclosed = re.search(r"EOF inside string starting at row (\d+)", str(exc))
+            if unclosed:
+                problems.error(label, int(unclosed[1]) + 1, "", 'has a quote (") that is never closed',
+                               "every quoted cell must end with a quote")
+            else:
+                problems.error(label, 0, "", f"cannot be read as CSV: {exc}")
         return None
+    headers = ["" if pd.isna(h) else str(h).strip() for h in cells.iloc[0]] if len(cells) else []
+    if not any(headers):
+        problems.error(label, 1, "", "has no header row: row 1 must name the columns")
+        return None
+    cells = cells.iloc[1:].reset_index(drop=True)
     rows = np.arange(2, len(cells) + 2)
-    return _drop_blank_rows(RawTable(source, [h.strip() for h in headers], cells, rows))
+    return _drop_blank_rows(RawTable(source, headers, cells, rows))
+
+
+def _not_utf8(label: str, data: bytes, exc: UnicodeDecodeError, problems: Problems) -> None:
+    """The error for a CSV that is not UTF-8, naming the legacy Vietnamese
+    encoding it looks like, if any (the contract accepts UTF-8 only)."""
+    from .encoding import detect_bytes
+
+    found = detect_bytes(data)
+    if found is not None:
+        seen, meant = found.example
+        problems.error(label, 0, "", f"is not UTF-8 text: it looks like {found.name} ('{seen}' is '{meant}')",
+                       found.hint)
+        return
+    line = data[: exc.start].count(b"\n") + 1
+    problems.error(label, line, "", f"is not UTF-8 text (byte {exc.start + 1} cannot be read)",
+                   "in Excel use 'Save as: CSV UTF-8'; files in Windows-1258 or TCVN3 must be converted to Unicode")
 
 
 def _records_of_wrong_width(text: str, sep: str, width: int) -> list[tuple[int, int]]:
     """(spreadsheet row, cell count) of every record wider than the header."""
     bad = []
     try:
-        for row, record in enumerate(csv.reader(io.StringIO(text), delimiter=sep), start=1):
+        for row, record in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=sep), start=1):
             if len(record) > width:
                 bad.append((row, len(record)))
     except csv.Error:
@@ -234,6 +308,12 @@ def _read_xlsx(source: TableFile, problems: Problems) -> RawTable | None:
     if not zipfile.is_zipfile(source.path):
         problems.error(label, 0, "", "is not an Excel .xlsx workbook", "open it in Excel and save it again as .xlsx")
         return None
+    with zipfile.ZipFile(source.path) as archive:  # a few KB may unpack to gigabytes
+        unpacked = sum(member.file_size for member in archive.infolist())
+    if unpacked > 4 * MAX_TABLE_BYTES:
+        problems.error(label, 0, "", f"unpacks to {unpacked / 2**20:,.0f} MB: workbooks of more than "
+                       f"{4 * MAX_TABLE_BYTES / 2**20:,.0f} MB unpacked are not read", "split it, e.g. one file per year")
+        return None
     try:
         workbook = load_workbook(source.path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001
@@ -242,30 +322,140 @@ def _read_xlsx(source: TableFile, problems: Problems) -> RawTable | None:
         return None
     try:
         sheet = workbook[source.sheet] if source.sheet else workbook.worksheets[0]
-        records = list(sheet.iter_rows(values_only=True))
+        records = _sheet_records(sheet)
+        formulas = _has_formulas(workbook, sheet)
     finally:
         workbook.close()
-    if not records or not any(v is not None and str(v).strip() for v in records[0]):
+    if not records or records[0][0] != 1 or not any(v is not None and str(v).strip() for v in records[0][1]):
         problems.error(label, 1, "", "has no header row: row 1 must name the columns"
                        if records else "is empty: a table needs a header row and data rows")
         return None
-    headers = [None if v is None else str(v).strip() for v in records[0]]
-    width = len(headers)
-    body = [tuple(r[:width]) + (None,) * (width - len(r)) for r in records[1:]]
+    # As wide as the widest record: cells right of the last header are kept, so
+    # that map_headers warns about them instead of their values vanishing.
+    width = max(len(values) for _, values in records)
+    headers = [None if v is None else str(v).strip() for v in records[0][1]]
+    headers += [None] * (width - len(headers))
+    body = [tuple(values) + (None,) * (width - len(values)) for _, values in records[1:]]
     cells = pd.DataFrame(body, columns=range(width), dtype=object) if body else pd.DataFrame(columns=range(width))
-    rows = np.arange(2, len(body) + 2)
+    rows = np.array([number for number, _ in records[1:]], dtype=np.int64)
+    if formulas:
+        _formulas_without_results(source, headers, dict(records), problems)
     return _drop_blank_rows(RawTable(source, headers, cells, rows))
 
 
-def _read_parquet(source: TableFile, problems: Problems) -> RawTable | None:
+def _sheet_records(sheet) -> list[tuple[int, tuple]]:
+    """``(row number, values)`` of every row with a cell, trailing empty cells cut."""
+    if hasattr(sheet, "reset_dimensions"):
+        # A wrong <dimension> (A1:XFD1048576) would pad every row to 16,384
+        # cells and the sheet to a million rows; the cells themselves say more.
+        sheet.reset_dimensions()
+    records = []
+    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        end = len(values)
+        while end and values[end - 1] is None:
+            end -= 1
+        if end:
+            records.append((number, tuple(values[:end])))
+    return records
+
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _has_formulas(workbook, sheet) -> bool:
+    """Whether the sheet's XML has a formula (read in chunks, without parsing)."""
     try:
+        source = workbook._archive.open(sheet._worksheet_path)  # openpyxl's read-only internals
+    except (AttributeError, KeyError):
+        return True  # cannot tell: look at the formulas the slow way
+    with source:
+        previous = b""
+        while chunk := source.read(1 << 20):
+            if _FORMULA_TAG.search(previous[-16:] + chunk):
+                return True
+            previous = chunk
+    return False
+
+
+def _formulas_without_results(source: TableFile, headers: list, values_by_row: dict[int, tuple],
+                              problems: Problems) -> None:
+    """An error at every formula cell whose result the file does not hold.
+
+    Excel saves a formula's last result next to it, and that result is what is
+    read; a file written by a program (or saved without recalculating) may have
+    the formula only, which would read as an empty cell.
+    """
+    from openpyxl import load_workbook
+    from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+
+    formula_types = (ArrayFormula, DataTableFormula)
+    workbook = load_workbook(source.path, read_only=True, data_only=False)
+    try:
+        sheet = workbook[source.sheet] if source.sheet else workbook.worksheets[0]
+        sheet.reset_dimensions()
+        by_column: dict[str, list[int]] = {}
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            computed = values_by_row.get(number, ())
+            for position, value in enumerate(values):
+                is_formula = (isinstance(value, str) and value.startswith("=")) or isinstance(value, formula_types)
+                if is_formula and (position >= len(computed) or computed[position] is None):
+                    header = headers[position] if position < len(headers) and headers[position] else None
+                    by_column.setdefault(header or f"column {position + 1}", []).append(number)
+    finally:
+        workbook.close()
+    for column, rows in by_column.items():
+        problems.cells(source.label, column, np.array(rows), ["holds a formula whose result is not saved in the file"]
+                       * len(rows), hint="open the file in Excel and save it again, or paste the values only")
+
+
+def _read_parquet(source: TableFile, problems: Problems) -> RawTable | None:
+    import pyarrow.parquet as pq
+
+    try:
+        rows = pq.read_metadata(source.path).num_rows  # a few KB of repeated values may hold a billion rows
+        if rows > MAX_TABLE_ROWS:
+            problems.error(source.label, 0, "", f"has {rows:,} rows: tables of more than {MAX_TABLE_ROWS:,} rows "
+                           "are not read", "split it, e.g. one file per year")
+            return None
         frame = pd.read_parquet(source.path)
     except Exception as exc:  # noqa: BLE001 - pyarrow raises many types for a bad file
         problems.error(source.label, 0, "", f"is not a readable Parquet file ({type(exc).__name__})")
         return None
     headers = [str(c).strip() for c in frame.columns]
     frame.columns = range(len(headers))
-    return _drop_blank_rows(RawTable(source, headers, frame, np.arange(2, len(frame) + 2)))
+    numbers = np.arange(2, len(frame) + 2)
+    for position in range(len(headers)):
+        if frame[position].dtype == object:
+            frame[position] = _single_values(frame[position], source.label, headers[position] or
+                                             f"column {position + 1}", numbers, problems)
+    return _drop_blank_rows(RawTable(source, headers, frame, numbers))
+
+
+def _single_values(cells: pd.Series, label: str, column: str, rows: np.ndarray, problems: Problems) -> pd.Series:
+    """Parquet cells as single values: UTF-8 bytes become text; lists, records
+    and other bytes are errors (kept as their text, so each row is judged)."""
+    def plain(value):
+        if isinstance(value, (bytes, bytearray)):
+            try:
+                return bytes(value).decode("utf-8"), False
+            except UnicodeDecodeError:
+                return repr(bytes(value)), True
+        if isinstance(value, (list, tuple, dict, set, np.ndarray)):
+            return str(value), True
+        return value, False
+
+    nested = cells.map(lambda v: isinstance(v, (bytes, bytearray, list, tuple, dict, set, np.ndarray)))
+    if not nested.any():
+        return cells
+    converted = [plain(v) for v in cells[nested]]
+    cells = cells.copy()
+    cells[nested] = [value for value, _ in converted]
+    bad = np.zeros(len(cells), dtype=bool)
+    bad[np.flatnonzero(nested.to_numpy())] = [wrong for _, wrong in converted]
+    if bad.any():
+        problems.cells(label, column, rows[bad], ["holds a list, a record or binary data, not a single value"]
+                       * int(bad.sum()), hint="write one plain value (text, number or date) per cell")
+    return cells
 
 
 def _drop_blank_rows(raw: RawTable) -> RawTable:
@@ -309,8 +499,15 @@ def map_headers(raw: RawTable, table: Table, problems: Problems) -> dict[str, in
         positions[name] = position
         typed_as[name] = header
     if not positions and any(h for h in raw.headers):
+        hint = f"row 1 must hold the column names: {', '.join(c.name for c in table.columns if c.required)}"
+        for index in range(min(len(raw.cells), 10)):  # a title above the header (often merged cells)?
+            named = {lookup.get(fold_key(v)) for v in raw.cells.iloc[index] if isinstance(v, str)} - {None}
+            if len(named) >= 2:
+                hint = (f"the column names seem to be in row {raw.rows[index]}: delete the rows above it "
+                        "(titles, merged cells) so that they are in row 1")
+                break
         problems.error(label, 1, "", f"row 1 is not a header row: none of its cells names a column of {table.name}",
-                       f"row 1 must hold the column names: {', '.join(c.name for c in table.columns if c.required)}")
+                       hint)
         return positions
     for column in table.columns:
         if column.required and column.name not in positions:

@@ -188,8 +188,26 @@ near_poor_share_enrolled = _share_function("near_poor", "enrolled")
 # --- coverage ---------------------------------------------------------------
 
 
-def _areas(project: Project, group: str = "intervention", when: str = "latest") -> pd.DataFrame | None:
+def coverage_table(project: Project) -> pd.DataFrame | None:
+    """project.coverage with the contract's defaults filled in where absent:
+    ``group`` (intervention for project.yml communes, else comparison) and
+    ``cards_issued`` (= insured). The loader fills them already; a Project
+    built by hand may not have them."""
     coverage = project.coverage
+    if coverage is None or ({"group", "cards_issued"} <= set(coverage) and coverage["group"].notna().all()):
+        return coverage
+    from .values import commune_key
+
+    communes = {commune_key(c) for c in project.communes}
+    default = pd.Series(["intervention" if commune_key(c) in communes else "comparison" for c in coverage["commune"]],
+                        index=coverage.index)
+    group = coverage["group"].fillna(default) if "group" in coverage else default
+    cards = coverage["cards_issued"].fillna(coverage["insured"]) if "cards_issued" in coverage else coverage["insured"]
+    return coverage.assign(group=group, cards_issued=cards)
+
+
+def _areas(project: Project, group: str = "intervention", when: str = "latest") -> pd.DataFrame | None:
+    coverage = coverage_table(project)
     if coverage is None:
         return None
     rows = coverage[coverage["group"] == group]
@@ -299,15 +317,24 @@ def revenue_total(project: Project) -> float | None:
     return _sum_if_present(_areas(project), "revenue")
 
 
-def _coverage_change_of(project: Project, group: str) -> float | None:
-    coverage = project.coverage
+def _intervention_dates(project: Project) -> tuple | None:
+    """The earliest and latest as_of of the intervention areas, if they differ."""
+    coverage = coverage_table(project)
     if coverage is None:
         return None
-    rows = coverage[coverage["group"] == group]
-    dates = rows["as_of"].dropna().unique()
-    if len(dates) < 2:
+    dates = coverage.loc[coverage["group"] == "intervention", "as_of"].dropna()
+    return (dates.min(), dates.max()) if dates.nunique() >= 2 else None
+
+
+def _coverage_change_of(project: Project, group: str) -> float | None:
+    """Coverage change of ``group``'s areas between the intervention areas'
+    earliest and latest dates (both groups are compared over the same dates)."""
+    dates = _intervention_dates(project)
+    if dates is None:
         return None
-    first, last = rows[rows["as_of"] == min(dates)], rows[rows["as_of"] == max(dates)]
+    coverage = coverage_table(project)
+    rows = coverage[coverage["group"] == group]
+    first, last = rows[rows["as_of"] == dates[0]], rows[rows["as_of"] == dates[1]]
     both = set(first["commune"]) & set(last["commune"])
     if not both:
         return None

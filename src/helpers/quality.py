@@ -16,7 +16,7 @@ A mismatch is shown, never hidden, and never stops a report.
 """
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
@@ -38,6 +38,11 @@ def published_decimals(value: Number) -> int:
     return max(0, -int(exponent))
 
 
+def _round_half_up(value: Number, digits: int) -> Decimal:
+    """Round as publications do: 12.5 % → 13 %, on the decimal value (not binary)."""
+    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
 def verdict(kind: str, reported: Number, computed: Number | None) -> str:
     """The verdict for one published figure (see the module docstring).
 
@@ -53,7 +58,7 @@ def verdict(kind: str, reported: Number, computed: Number | None) -> str:
     if kind == "count":
         return "match" if int(round(computed)) == reported and float(computed).is_integer() else "mismatch"
     digits = published_decimals(reported)
-    if round(float(computed), digits) == round(float(reported), digits):
+    if _round_half_up(computed, digits) == _round_half_up(reported, digits):
         return "match"
     if kind == "money":
         tolerance = abs(float(reported)) * MONEY_TOLERANCE

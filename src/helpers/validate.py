@@ -25,24 +25,29 @@ from .schema import (
     ENUMS, LANGUAGES, PROJECT_KEYS, SOURCE_KEYS, TABLE_NAMES, TABLES, Column, Table,
 )
 from .values import (
+    Parsed, parse_decimal,
     clean_text, closest, commune_key, enum_parser, parse_date, parse_integer, parse_money,
     parse_rate, parse_series, clean_text_series,
 )
 
 YML = "project.yml"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-ID_NUMBER = re.compile(r"^\d{9}$|^\d{12}$")  # CMND (9 digits) or CCCD (12 digits)
+# CMND (9 digits) or CCCD (12 digits), also with the leading 0 lost in a number cell.
+ID_NUMBER = re.compile(r"^\d{8,9}$|^\d{11,12}$")
 NAME_LIKE = re.compile(r"^[^\W\d_]+(?: [^\W\d_]+){1,5}$")
 
 
 # --- project.yml ------------------------------------------------------------------
 
 
-def _key_lines(text: str) -> dict[tuple[str, ...], int]:
-    """Line number (1-based) of every mapping key, by its path."""
+def _key_lines(text: str, scalars: dict | None = None) -> dict[tuple[str, ...], int]:
+    """Line number (1-based) of every mapping key, by its path; fills ``scalars``
+    with the text of every plain scalar as typed (YAML reads ``1.000`` as 1.0)."""
     lines: dict[tuple[str, ...], int] = {}
 
     def walk(node: yaml.Node, path: tuple[str, ...]) -> None:
+        if isinstance(node, yaml.ScalarNode) and scalars is not None and node.style is None:
+            scalars[path] = node.value
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 sub = path + (str(key.value),)
@@ -83,11 +88,13 @@ def read_metadata(folder: Path, problems: Problems) -> dict[str, Any] | None:
     if not isinstance(data, dict):
         problems.error(YML, 1, "", "must be a mapping of keys (id:, title:, communes:, period:, ...)")
         return None
-    lines = _key_lines(text)
-    return _check_metadata(data, folder, lines, problems)
+    scalars: dict[tuple[str, ...], str] = {}
+    lines = _key_lines(text, scalars)
+    return _check_metadata(data, folder, lines, problems, scalars)
 
 
-def _check_metadata(data: dict, folder: Path, lines: dict, problems: Problems) -> dict[str, Any]:
+def _check_metadata(data: dict, folder: Path, lines: dict, problems: Problems,
+                    scalars: dict | None = None) -> dict[str, Any]:
     from .measures import MEASURES
 
     def err(path: tuple[str, ...], message: str, hint: str = "") -> None:
@@ -196,8 +203,8 @@ def _check_metadata(data: dict, folder: Path, lines: dict, problems: Problems) -
                     err(sub, f"unknown measure '{name}'",
                         f"did you mean '{near[0]}'?" if near else "see docs/measures.md for the names")
                     continue
-                parser = {"count": parse_integer, "money": parse_money}.get(measure.kind, parse_rate)
-                parsed = parser(figure)
+                as_typed = (scalars or {}).get(sub, figure) if isinstance(figure, (int, float)) else figure
+                parsed = _parse_figure(as_typed, str(name), measure.kind)
                 if parsed.error or parsed.value is None:
                     err(sub, parsed.error or "is empty")
                     continue
@@ -212,6 +219,30 @@ def _check_metadata(data: dict, folder: Path, lines: dict, problems: Problems) -
             meta[key] = value
     meta.setdefault("currency", "VND")
     return meta
+
+
+#: Measures whose value cannot exceed 1: a bare number above 1 for them is a percent.
+BOUNDED_RATES = {"coverage_rate"}
+
+
+def _parse_figure(figure: Any, name: str, kind: str) -> Parsed:
+    """A target, baseline or published figure of project.yml, from its text as typed.
+
+    Counts and money as in tables (``1.000`` is one thousand). Shares and rates
+    as fractions (``0.956``) or percents (``"95,6%"``); a bare number is taken
+    as written, except above 1 for a measure that cannot exceed 1 (a share,
+    coverage_rate), which is read as a percent with a warning. So
+    ``plan_achievement: 1.001`` is 100.1 %.
+    """
+    if kind == "count":
+        return parse_integer(figure)
+    if kind == "money":
+        return parse_money(figure)
+    if kind == "share" or name in BOUNDED_RATES or str(figure).strip().endswith("%"):
+        return parse_rate(figure)
+    if isinstance(figure, (int, float)) and not isinstance(figure, bool):
+        return Parsed(float(figure))
+    return parse_decimal(figure)
 
 
 # --- tables --------------------------------------------------------------------------
@@ -305,6 +336,11 @@ def check_rules(frame: pd.DataFrame, raw: RawTable, table: Table, positions: dic
 
     label = raw.source.label
     present = [c for c in table.names if c in frame]
+    if "commune" in table.unique_together and "commune" in frame:
+        # `xã Thung Nai` and `Thung Nai` are one area: judge uniqueness on the commune key
+        codes, uniques = pd.factorize(frame["commune"])
+        keys = np.array([commune_key(u) for u in uniques] + [None], dtype=object)
+        frame = frame.assign(commune=keys[codes])
     schema = _rule_schema(table)
     if table.unique_together and not set(table.unique_together) <= set(present):
         schema = schema.set_unique(None)
@@ -416,6 +452,11 @@ def build_project(folder: Path, problems: Problems) -> Project:
         raw = read_raw(source, problems)
         if raw is None:
             continue
+        if raw.cells.empty:
+            # A header with no records (an untouched template sheet) gives no data:
+            # its measures are absent, not zero.
+            problems.warning(source.label, 0, "", f"has a header but no rows: the {name} table is treated as absent")
+            continue
         table = TABLES[name]
         positions = map_headers(raw, table, problems)
         frame = parse_table(raw, table, positions, problems)
@@ -467,7 +508,7 @@ def _cross_table_checks(tables: dict, raws: dict, meta: dict, problems: Problems
     budget = tables.get("budget")
     if budget is not None and {"planned", "disbursed"} <= set(budget):
         raw, positions = raws["budget"]
-        over = (budget["disbursed"] > budget["planned"]).fillna(False).to_numpy()
+        over = ((budget["disbursed"] > budget["planned"]) & (budget["planned"] >= 0)).fillna(False).to_numpy()
         if over.any():
             header = raw.headers[positions["disbursed"]] or "disbursed"
             problems.cells(raw.source.label, header, budget["_row"].to_numpy()[over],

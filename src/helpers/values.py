@@ -202,8 +202,10 @@ _NUMBER = re.compile(r"^[+-]?[0-9][0-9.,]*$")
 def _to_decimal(text: str, *, single_separator: str) -> Decimal | None:
     """Digits with Vietnamese or English grouping to a Decimal.
 
-    ``single_separator`` says how to read one lone ``.`` or ``,``: ``"decimal"``,
-    or ``"group3"`` (a thousands separator when exactly three digits follow).
+    ``single_separator`` says how to read one lone ``.`` or ``,``: ``"decimal"``;
+    ``"group3"`` (a thousands separator when exactly three digits follow); or
+    ``"vietnamese"`` (``.`` + three digits groups thousands, otherwise decimal:
+    ``1.500 triệu`` = 1,500 million, ``17,246 tỷ`` = 17.246 billion).
     """
     if not _NUMBER.match(text):
         return None
@@ -224,7 +226,7 @@ def _to_decimal(text: str, *, single_separator: str) -> Decimal | None:
         parts = text.split(sep)
         if len(parts) > 2:  # 1.741.540: grouping
             whole, frac, groups = text.replace(sep, ""), "", parts
-        elif single_separator == "group3" and len(parts[1]) == 3:
+        elif len(parts[1]) == 3 and (single_separator == "group3" or (single_separator == "vietnamese" and sep == ".")):
             whole, frac, groups = text.replace(sep, ""), "", parts
         else:
             whole, frac, groups = parts[0], parts[1], [parts[0]]
@@ -289,7 +291,8 @@ def parse_integer(value: Any) -> Parsed:
 
 def parse_money(value: Any) -> Parsed:
     """An amount: grouped digits, optional ``đ``/``VNĐ``/``VND``, and ``triệu`` (10^6)
-    or ``tỷ`` (10^9). With ``triệu``/``tỷ`` a lone separator is the decimal comma.
+    or ``tỷ`` (10^9). Before ``triệu``/``tỷ`` a lone ``,`` is the decimal mark and a
+    lone ``.`` followed by three digits groups thousands (``1.500 triệu``).
 
     >>> parse_money("1.700.000.000 VNĐ").value
     1700000000.0
@@ -303,7 +306,7 @@ def parse_money(value: Any) -> Parsed:
     if number is None and not isinstance(value, (int, float, np.number)):
         text, multiplier, percent = _split_words(value)
         if not percent:
-            rule = "decimal" if multiplier != 1 else "group3"
+            rule = "vietnamese" if multiplier != 1 else "group3"
             number = _to_decimal(text, single_separator=rule)
             if number is not None:
                 number *= multiplier
@@ -342,6 +345,24 @@ def parse_rate(value: Any) -> Parsed:
             warning=f"'{shown}' is above 1, read as a percent ({shown}% = {fraction:g}); "
             f"write {shown}% or {fraction:g} to be explicit",
         )
+    return Parsed(float(number))
+
+
+def parse_decimal(value: Any) -> Parsed:
+    """A plain number, a lone ``.`` or ``,`` being the decimal mark: ``1.001``, ``1,001``.
+
+    >>> parse_decimal("1,001").value
+    1.001
+    """
+    if is_blank(value):
+        return EMPTY
+    number = _as_number(value)
+    if number is None and isinstance(value, str):
+        text, multiplier, percent = _split_words(value)
+        if multiplier == 1 and not percent:
+            number = _to_decimal(text, single_separator="decimal")
+    if number is None:
+        return Parsed(error=f"'{clean_text(value)}' is not a number")
     return Parsed(float(number))
 
 
