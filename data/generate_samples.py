@@ -1217,7 +1217,8 @@ def hai_hau(out: Path) -> None:
         "district": "Hải Hậu",
         "communes": HH_ALL,
         "period": {"start": D(2023, 1, 1), "end": D(2023, 12, 31)},
-        "budget": HH_BUDGET,
+        # No project-level `budget:`: the 17.246 billion is the poverty programme's money
+        # (budget table), not an outreach budget; cost per person reached would mislead.
         "currency": "VND",
         "sources": [
             article("004_2ccd81811ae51240.txt",
