@@ -16,6 +16,9 @@ COMMANDS = {
     "validate": ("helpers.cli", "check a data package and list every problem as file:row:column: message"),
     "measures": ("helpers.cli", "compute every measure of a project, with targets and published figures"),
     "report": ("helpers.render", "render the evaluation report (HTML, PDF) of one project or all"),
+    "template": ("helpers.template", "write an Excel data-entry template (one sheet per table, drop-downs, notes)"),
+    "import-kobo": ("helpers.kobo", "turn a KoBoToolbox export (xlsx/csv) into the package's tables, via mapping.yml"),
+    "export-iati": ("helpers.iati", "write the project's results as an IATI 2.03 activity file (XML)"),
 }
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -106,21 +109,6 @@ add_arguments = {"validate": add_arguments_validate, "measures": add_arguments_m
 run = {"validate": run_validate, "measures": run_measures}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="workbook", description="BHYT outreach evaluation workbook")
-    sub = parser.add_subparsers(dest="command", metavar="command", required=True)
-    for name, (module_name, help_text) in COMMANDS.items():
-        command = sub.add_parser(name, help=help_text, description=help_text)
-        if module_name == __name__:
-            add_arguments[name](command)
-            command.set_defaults(_run=run[name])
-        else:
-            command.set_defaults(_module=module_name)
-            module = importlib.import_module(module_name)  # light at import; heavy imports live in run()
-            module.add_arguments(command)
-    return parser
-
-
 def main(argv: list[str] | None = None) -> int:
     from .errors import ProjectNotFound, ValidationFailed, WorkbookError
 
@@ -155,16 +143,23 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def build_parser_for(argv: list[str]) -> argparse.ArgumentParser:
-    """Only import the module of the command being run (fast start for validate/measures)."""
+    """A parser that imports only the module of the command being run: a fast
+    start for validate/measures, and one command's missing dependency cannot
+    break the others. ``--help`` without a command lists them all, unimported."""
     chosen = next((a for a in argv if not a.startswith("-")), None)
-    if chosen in COMMANDS and COMMANDS[chosen][0] == __name__:
-        parser = argparse.ArgumentParser(prog="workbook", description="BHYT outreach evaluation workbook")
-        sub = parser.add_subparsers(dest="command", metavar="command", required=True)
-        command = sub.add_parser(chosen, help=COMMANDS[chosen][1], description=COMMANDS[chosen][1])
-        add_arguments[chosen](command)
-        command.set_defaults(_run=run[chosen])
-        return parser
-    return build_parser()
+    parser = argparse.ArgumentParser(prog="workbook", description="BHYT outreach evaluation workbook")
+    sub = parser.add_subparsers(dest="command", metavar="command", required=True)
+    for name, (module_name, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        if name != chosen:
+            continue
+        if module_name == __name__:
+            add_arguments[name](command)
+            command.set_defaults(_run=run[name])
+        else:
+            command.set_defaults(_module=module_name)
+            importlib.import_module(module_name).add_arguments(command)
+    return parser
 
 
 if __name__ == "__main__":

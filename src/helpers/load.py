@@ -30,6 +30,9 @@ from .values import fold_key
 #: At most this many problems of one kind (file, column, message) are listed
 #: one by one; the rest are summed up in one line.
 MAX_SAME_PROBLEM = 50
+#: Sheets of data.xlsx that are not tables and are skipped without a warning
+#: (the data-entry template's instructions and drop-down lists).
+HELPER_SHEETS = {"readme", "lists", "hướng dẫn", "danh sách"}
 
 #: Limits that keep a wrong or hostile file from exhausting memory or time; a
 #: table beyond them is refused with an error naming the file. A CSV or .xlsx
@@ -129,6 +132,8 @@ def find_table_files(folder: Path, problems: Problems) -> dict[str, TableFile]:
                 name = sheet.strip().lower()
                 if name in TABLE_NAMES:
                     found[name].append(TableFile(name, path, sheet))
+                elif name in HELPER_SHEETS:
+                    continue  # the data-entry template's own sheets
                 else:
                     problems.warning(path.name, 0, "", f"sheet '{sheet}' is not a table of the contract and is ignored",
                                      f"tables are: {', '.join(TABLE_NAMES)}")
