@@ -36,6 +36,11 @@ measures: setup
 test: setup
 	$(BIN)/python -m pytest -q
 
+## lab: start JupyterLab on 127.0.0.1 with notebooks/ open (prints the URL; LAB_ARGS adds options)
+lab: setup
+	$(BIN)/jupyter lab --ip 127.0.0.1 --no-browser --notebook-dir . --LabApp.default_url=/lab/tree/notebooks \
+		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
 ## bench: run the benchmarks (prints tables; not part of the tests)
 bench: setup
 	$(BIN)/python benchmarks/bench_load.py
@@ -49,4 +54,4 @@ clean:
 	rm -rf $(OUT) .pytest_cache .hypothesis benchmarks/out
 	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +
 
-.PHONY: help setup reports measures test bench samples clean
+.PHONY: help setup reports measures test lab bench samples clean
