@@ -44,14 +44,20 @@ lab: setup
 ## bench: run the benchmarks (prints tables; not part of the tests)
 bench: setup
 	$(BIN)/python benchmarks/bench_load.py
+	$(BIN)/python benchmarks/bench_report.py
 
 ## samples: regenerate the sample data packages from their generator (seeded)
 samples: setup
 	$(BIN)/python data/generate_samples.py
+
+## stress: long runs outside the default tests: 200-project --all render, and the loader fuzzer
+stress: setup
+	$(BIN)/python benchmarks/stress_reports.py --projects 200 --jobs $(JOBS)
+	$(BIN)/python benchmarks/stress_fuzz.py
 
 ## clean: remove generated reports and caches (keeps .venv)
 clean:
 	rm -rf $(OUT) .pytest_cache .hypothesis benchmarks/out
 	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +
 
-.PHONY: help setup reports measures test lab bench samples clean
+.PHONY: help setup reports measures test lab bench stress samples clean

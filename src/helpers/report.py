@@ -872,6 +872,10 @@ def coverage(project: Project, values: dict, lang: str = "vi") -> Section | None
         if "coverage_did" in values:
             text += " " + t("did_sentence", lang, did=fmt.points(values["coverage_did"], lang, 2))
         body.append(paragraph(text))
+        # How sure we are: the same helper and words as notebooks/coverage_evaluation.ipynb.
+        from .evaluation import describe, evaluate_coverage
+
+        body.append(paragraph(describe(evaluate_coverage(project), lang)))
         with _quiet():
             body.append(chart(plots.coverage_change(changes, lang, first, last), t("chart_coverage_change", lang)))
         frame = pd.DataFrame({
