@@ -133,7 +133,7 @@ TEXT: dict[str, dict[str, str]] = {
     "coverage_by_area": {"vi": "Tỷ lệ bao phủ theo địa bàn", "en": "Coverage by area"},
     "chart_coverage_by_area": {"vi": "Tỷ lệ bao phủ BHYT theo địa bàn", "en": "Health-insurance coverage by area"},
     "coverage_axis": {"vi": "Tỷ lệ người dân có thẻ BHYT", "en": "Share of residents insured"},
-    "axis_not_from_zero": {"vi": "Trục ngang không bắt đầu từ 0%.", "en": "The horizontal axis does not start at 0%."},
+    "axis_not_from_zero": {"vi": "trục không bắt đầu từ 0%", "en": "axis not starting at 0%"},
     "area_intervention": {"vi": "Địa bàn can thiệp", "en": "Intervention areas"},
     "area_comparison": {"vi": "Địa bàn đối chứng", "en": "Comparison areas"},
     "area_comparison_short": {"vi": "đối chứng", "en": "comparison"},

@@ -133,8 +133,10 @@ def _wrap(label: str, width: int = 38) -> str:
 
 
 def _percent_axis(axis, lang: str, digits: int = 0) -> None:
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+    # Steps of 1, 2 or 5 (× 10^n) only: a tick at 77.5 % must not be labelled "78%".
+    axis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
     axis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt.percent(v, lang, digits)))
 
 
@@ -234,7 +236,7 @@ def profile(panels: list[tuple[str, pd.DataFrame]], lang: str = "vi", title: str
             for y, share, text in zip(positions, shares, frame["text"]):
                 x = 0 if np.isnan(share) else share
                 ax.text(x + 0.01, y, text, va="center", ha="left", fontsize=8,
-                        style="italic" if np.isnan(share) else "normal")
+                        color="#444444" if np.isnan(share) else INK)
             ax.set_yticks(positions, [_wrap(label, 28) for label in frame["label"]])
             ax.set_xlim(0, 1.22)
             ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
@@ -272,7 +274,7 @@ def coverage_by_area(frame: pd.DataFrame, lang: str = "vi", as_of=None):
     ...                       "coverage": [0.9, 0.95], "target_rate": [0.956, 0.956]})
     >>> fig = coverage_by_area(frame, "en")
     >>> fig.axes[0].get_xlabel()
-    'Share of residents insured'
+    'Share of residents insured (axis not starting at 0%)'
     """
     fmt.check_lang(lang)
     frame = frame.reset_index(drop=True)
@@ -306,7 +308,8 @@ def coverage_by_area(frame: pd.DataFrame, lang: str = "vi", as_of=None):
         ax.set_ylim(-0.6, n - 0.4)
         ax.set_yticks(positions, order["commune"].tolist())
         _percent_axis(ax.xaxis, lang)
-        ax.set_xlabel(t("coverage_axis", lang))
+        label = t("coverage_axis", lang)
+        ax.set_xlabel(f"{label} ({t('axis_not_from_zero', lang)})" if left > 0 else label)
         ax.grid(True, axis="x")
         ax.set_axisbelow(True)
         title = t("chart_coverage_by_area", lang)
@@ -314,11 +317,7 @@ def coverage_by_area(frame: pd.DataFrame, lang: str = "vi", as_of=None):
             title += f" ({fmt.date(as_of, lang)})"
         ax.set_title(title)
         if ax.get_legend_handles_labels()[0]:
-            ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.02, 1.0, 0.1), ncols=3, fontsize=8,
-                      borderaxespad=0.6)
-        if left > 0:
-            ax.text(0, -0.08 - 0.3 / max(n, 1), t("axis_not_from_zero", lang), transform=ax.transAxes,
-                    fontsize=7, style="italic", va="top")
+            figure.legend(loc="outside lower center", ncols=3, fontsize=8)
     return figure
 
 
@@ -365,7 +364,7 @@ def coverage_change(frame: pd.DataFrame, lang: str = "vi", first=None, last=None
         if order["group"].nunique() > 1:
             handles += [Line2D([], [], color=DARK, label=t("area_intervention", lang)),
                         Line2D([], [], color="#777777", label=t("area_comparison", lang))]
-        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.02, 1.0, 0.1), ncols=4, fontsize=8)
+        figure.legend(handles=handles, loc="outside lower center", ncols=4, fontsize=8)
         labels = [f"{c}" if g == "intervention" else f"{c} ({t('area_comparison_short', lang)})"
                   for c, g in zip(order["commune"], order["group"])]
         ax.set_yticks(range(n), labels)
@@ -416,5 +415,5 @@ def budget_lines(frame: pd.DataFrame, lang: str = "vi", currency: str = "VND"):
         ax.grid(True, axis="x")
         ax.set_axisbelow(True)
         ax.set_title(t("chart_budget", lang))
-        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.02, 1.0, 0.1), ncols=2, fontsize=8)
+        figure.legend(loc="outside lower center", ncols=2, fontsize=8)
     return figure

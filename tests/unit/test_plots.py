@@ -100,7 +100,7 @@ def test_percent_axes_use_the_language_format():
 
 def test_target_is_a_line_with_its_value_in_the_legend():
     figure = CHARTS["coverage_by_area"]("en")
-    legend = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+    legend = [t.get_text() for t in figure.legends[0].get_texts()]
     assert "Target 95.60%" in legend
     assert "Intervention areas" in legend and "Comparison areas" in legend
 
