@@ -197,28 +197,6 @@ TABLE_KEYS = {"from", "columns"}
 COLUMN_KEYS = {"field", "values", "multiple", "value"}
 
 
-def _yaml_lines(text: str) -> dict[tuple[str, ...], int]:
-    """Line (1-based) of every mapping key of a YAML text, by its path."""
-    import yaml
-
-    lines: dict[tuple[str, ...], int] = {}
-
-    def walk(node, path):
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                sub = path + (str(key.value),)
-                lines[sub] = key.start_mark.line + 1
-                walk(value, sub)
-
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return lines
-    if root is not None:
-        walk(root, ())
-    return lines
-
-
 def read_mapping(path: str | Path, problems: list[Problem]) -> Mapping | None:
     """Read and check ``mapping.yml``; every problem is appended to ``problems``."""
     import yaml
@@ -234,7 +212,9 @@ def read_mapping(path: str | Path, problems: list[Problem]) -> Mapping | None:
         mark = getattr(exc, "problem_mark", None)
         problems.append(Problem(label, mark.line + 1 if mark else 0, "", f"is not valid YAML: {getattr(exc, 'problem', exc)}"))
         return None
-    lines = _yaml_lines(text)
+    from .validate import yaml_key_lines
+
+    lines = yaml_key_lines(text)
 
     def err(where: tuple[str, ...], message: str, hint: str = "") -> None:
         line = lines.get(where) or lines.get(where[:-1]) or lines.get(where[:1]) or 0

@@ -40,7 +40,7 @@ NAME_LIKE = re.compile(r"^[^\W\d_]+(?: [^\W\d_]+){1,5}$")
 # --- project.yml ------------------------------------------------------------------
 
 
-def _key_lines(text: str, scalars: dict | None = None) -> dict[tuple[str, ...], int]:
+def yaml_key_lines(text: str, scalars: dict | None = None) -> dict[tuple[str, ...], int]:
     """Line number (1-based) of every mapping key, by its path; fills ``scalars``
     with the text of every plain scalar as typed (YAML reads ``1.000`` as 1.0)."""
     lines: dict[tuple[str, ...], int] = {}
@@ -89,7 +89,7 @@ def read_metadata(folder: Path, problems: Problems) -> dict[str, Any] | None:
         problems.error(YML, 1, "", "must be a mapping of keys (id:, title:, communes:, period:, ...)")
         return None
     scalars: dict[tuple[str, ...], str] = {}
-    lines = _key_lines(text, scalars)
+    lines = yaml_key_lines(text, scalars)
     return _check_metadata(data, folder, lines, problems, scalars)
 
 
