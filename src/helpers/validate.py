@@ -297,7 +297,7 @@ def parse_table(raw: RawTable, table: Table, positions: dict[str, int], problems
     return out
 
 
-def _rule_schema(table: Table):
+def _rule_schema(table: Table, unique_together: bool = True):
     """The per-row rules of a table as a pandera schema (validated lazily)."""
     import pandera.pandas as pa
 
@@ -325,7 +325,8 @@ def _rule_schema(table: Table):
             if "birth_year" in d and "date" in d else pd.Series(True, index=d.index),
             error="birth_year:is after the year of the service",
         ))
-    return pa.DataFrameSchema(columns, checks=frame_checks, unique=list(table.unique_together) or None,
+    unique = list(table.unique_together) if unique_together and table.unique_together else None
+    return pa.DataFrameSchema(columns, checks=frame_checks, unique=unique,
                               report_duplicates="exclude_first")
 
 
@@ -341,9 +342,7 @@ def check_rules(frame: pd.DataFrame, raw: RawTable, table: Table, positions: dic
         codes, uniques = pd.factorize(frame["commune"])
         keys = np.array([commune_key(u) for u in uniques] + [None], dtype=object)
         frame = frame.assign(commune=keys[codes])
-    schema = _rule_schema(table)
-    if table.unique_together and not set(table.unique_together) <= set(present):
-        schema = schema.set_unique(None)
+    schema = _rule_schema(table, unique_together=set(table.unique_together) <= set(present))
     try:
         schema.validate(frame[present], lazy=True)
         return
@@ -486,7 +485,7 @@ def _cross_table_checks(tables: dict, raws: dict, meta: dict, problems: Problems
             problems.cells(raw.source.label, header, services["_row"].to_numpy()[missing],
                            [f"event '{e}' is not in {where}" for e in services.loc[missing, "event_id"]])
     coverage = tables.get("coverage")
-    if coverage is not None:
+    if coverage is not None and "commune" in coverage:  # without it, the missing column is already an error
         raw, positions = raws["coverage"]
         communes = {commune_key(c) for c in meta.get("communes", [])}
         default = np.where([commune_key(c) in communes for c in coverage["commune"]], "intervention", "comparison")

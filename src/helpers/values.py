@@ -151,6 +151,11 @@ def closest(name: str, candidates: list[str]) -> str | None:
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
 _DAY_FIRST = re.compile(r"^(\d{1,2})[/\-.](\d{1,2})[/\-.](\d{4})$")
 _EXCEL_EPOCH = _dt.date(1899, 12, 30)
+#: Dates outside this range are typing errors (and outside what pandas can hold).
+FIRST_DATE, LAST_DATE = _dt.date(1900, 1, 1), _dt.date(2199, 12, 31)
+#: Whole numbers beyond this do not fit a 64-bit count; amounts beyond this are typing errors.
+MAX_INTEGER = 2**63 - 1
+MAX_AMOUNT = Decimal(10) ** 18
 
 
 def parse_date(value: Any, *, excel_serials: bool = False) -> Parsed:
@@ -164,6 +169,9 @@ def parse_date(value: Any, *, excel_serials: bool = False) -> Parsed:
     """
     if is_blank(value):
         return EMPTY
+    if isinstance(value, (pd.Timestamp, _dt.datetime, _dt.date)) and not (
+            FIRST_DATE <= (value.date() if isinstance(value, _dt.datetime) else value) <= LAST_DATE):
+        return Parsed(error=f"'{value}' is not a plausible date (year {value.year}): check the year")
     if isinstance(value, (pd.Timestamp, _dt.datetime)):
         if (value.hour, value.minute, value.second) != (0, 0, 0):
             return Parsed(value.date(), warning=f"'{value}' has a time of day; only the date is kept")
@@ -172,7 +180,9 @@ def parse_date(value: Any, *, excel_serials: bool = False) -> Parsed:
         return Parsed(value)
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         if excel_serials and float(value).is_integer() and 1 <= value <= 2958465:
-            return Parsed(_EXCEL_EPOCH + _dt.timedelta(days=int(value)))
+            serial = _EXCEL_EPOCH + _dt.timedelta(days=int(value))
+            if FIRST_DATE <= serial <= LAST_DATE:
+                return Parsed(serial)
         return Parsed(error=f"'{value}' is not a date: write it as dd/mm/yyyy or yyyy-mm-dd")
     text = clean_text(value)
     if m := _ISO.match(text):
@@ -182,8 +192,14 @@ def parse_date(value: Any, *, excel_serials: bool = False) -> Parsed:
     else:
         return Parsed(error=f"'{text}' is not a date: write it as dd/mm/yyyy or yyyy-mm-dd")
     try:
-        return Parsed(_dt.date(year, month, day))
+        parsed = _dt.date(year, month, day)
     except ValueError:
+        parsed = None
+    if parsed is not None:
+        if not FIRST_DATE <= parsed <= LAST_DATE:
+            return Parsed(error=f"'{text}' is not a plausible date (year {year}): check the year")
+        return Parsed(parsed)
+    else:
         if month > 12:
             return Parsed(
                 error=f"'{text}' is not a date: dates are day-first (dd/mm/yyyy) and there is no month {month}"
@@ -286,6 +302,8 @@ def parse_integer(value: Any) -> Parsed:
                 number *= multiplier
     if number is None or number != number.to_integral_value():
         return Parsed(error=f"'{shown}' is not a whole number")
+    if abs(number) > MAX_INTEGER:
+        return Parsed(error=f"'{shown}' is too large to be a count")
     return Parsed(int(number))
 
 
@@ -312,6 +330,8 @@ def parse_money(value: Any) -> Parsed:
                 number *= multiplier
     if number is None:
         return Parsed(error=f"'{shown}' is not an amount of money (e.g. 1.700.000.000 or 1,7 tỷ)")
+    if abs(number) > MAX_AMOUNT:
+        return Parsed(error=f"'{shown}' is too large to be an amount of money")
     return Parsed(float(number))
 
 
@@ -334,7 +354,7 @@ def parse_rate(value: Any) -> Parsed:
         text, multiplier, percent = _split_words(value)
         if multiplier == 1:
             number = _to_decimal(text, single_separator="decimal")
-    if number is None:
+    if number is None or abs(number) > MAX_AMOUNT:
         return Parsed(error=f"'{shown}' is not a rate: write a percent (95,6%) or a fraction (0.956)")
     if percent:
         return Parsed(float(number / 100))
@@ -361,7 +381,7 @@ def parse_decimal(value: Any) -> Parsed:
         text, multiplier, percent = _split_words(value)
         if multiplier == 1 and not percent:
             number = _to_decimal(text, single_separator="decimal")
-    if number is None:
+    if number is None or abs(number) > MAX_AMOUNT:
         return Parsed(error=f"'{clean_text(value)}' is not a number")
     return Parsed(float(number))
 

@@ -1,5 +1,5 @@
-"""Imported once by the fuzz forkserver: load a sample package, so that every
-case forked from it starts with the loader's imports and lazy set-up done."""
+"""Imported once before the fuzz cases fork: load a sample package, so that
+every case starts with the loader's imports and lazy set-up done."""
 import contextlib
 import io
 

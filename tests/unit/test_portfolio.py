@@ -77,7 +77,7 @@ E1,2021-03-01,Thung Nai,meeting,many
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
-    from conftest import write_package
+    from packages import write_package
 
     base = tmp_path_factory.mktemp("projects")
     write_package(base, {"events.csv": ALPHA_EVENTS, "services.csv": ALPHA_SERVICES}, ALPHA_YML, "alpha")
