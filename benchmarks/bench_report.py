@@ -99,7 +99,7 @@ def floor(count: int, jobs: int) -> None:
 
     def one(_index: int) -> None:
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import pandas, matplotlib, seaborn")])
-        NotebookClient(nb, kernel_name="python3", timeout=120).execute()
+        NotebookClient(nb, kernel_name="python3", timeout=120).execute(stderr=subprocess.DEVNULL)
 
     if jobs == 1:
         for index in range(count):

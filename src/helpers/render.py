@@ -307,7 +307,7 @@ def _native_kernel_specs():
 _RESET_CODE = r'''
 def _workbook_reset(cwd, imports):
     # Bring this kernel back to the state every report starts from (see helpers.render).
-    import gc, importlib, os, random, sys, types, warnings
+    import importlib, os, random, sys, types, warnings
     shell = get_ipython()
     state = sys.modules.get("_workbook_kernel_state")
     if state is None:
@@ -386,8 +386,11 @@ def _workbook_reset(cwd, imports):
                 setattr(inline, name, value)
     os.chdir(cwd)
     shell.reset(new_session=True)
-    gc.collect()
 '''
+
+
+#: Whether this process ever started a kernel (then it holds an event loop and sockets).
+_KERNELS_STARTED = False
 
 
 class KernelError(WorkbookError):
@@ -410,8 +413,10 @@ class Kernel:
 
     def launch(self) -> None:
         """Start the kernel process without waiting for it (so other work overlaps its start)."""
+        global _KERNELS_STARTED
         if self.km is not None:
             return
+        _KERNELS_STARTED = True
         import subprocess
 
         from jupyter_client.manager import AsyncKernelManager
@@ -420,7 +425,9 @@ class Kernel:
         self.km = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=_native_kernel_specs())
         run_sync(self.km.start_kernel)(
             cwd=str(self.cwd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            extra_arguments=["--HistoryManager.hist_file=:memory:"],
+            # The data stack is imported while the kernel starts, in parallel with our own work.
+            extra_arguments=["--HistoryManager.hist_file=:memory:",
+                             f"--IPKernelApp.exec_lines=import {', '.join(WARM_IMPORTS)}"],
         )
 
     def ready(self) -> None:
@@ -947,7 +954,8 @@ class Renderer:
                                     "output_path": f"{job.name}/{ipynb.name}"},
                         )
                     except PapermillExecutionError as exc:
-                        outcome.failure = _failure(exc, ipynb, kept, lang if len(job.langs) > 1 else "", job.notebook.name)
+                        shown_lang = lang if len(job.langs) > 1 else ""
+                        outcome.failure = _failure(exc, ipynb, kept, shown_lang, job.notebook.name)
                         outcome.error = "the report notebook failed; the previous report, if any, is unchanged"
                         if ipynb.exists():
                             failed = job.out / f"{job.name}.failed.ipynb"
@@ -1064,12 +1072,19 @@ def render_many(jobs: list[Job], workers: int = 1, warm: bool = True, progress: 
     jobs. Returns the outcomes in the order of ``jobs``. Ctrl-C or SIGTERM
     stops the workers; their temporary folders are removed and the reports
     already in place are untouched.
+
+    With ``workers`` > 1, in a process that has already rendered in-process,
+    the worker processes import the main module, as multiprocessing does:
+    call this from a script under ``if __name__ == "__main__":``.
     """
     from tqdm import tqdm
 
     outcomes: dict[int, Outcome] = {}
-    bar = tqdm(total=len(jobs), unit="report", desc="reports", disable=not progress or not jobs,
-               file=sys.stderr, dynamic_ncols=True)
+    class Bar(tqdm):
+        monitor_interval = 0  # no monitor thread: worker processes may be forked after the bar starts
+
+    bar = Bar(total=len(jobs), unit="report", desc="reports", disable=not progress or not jobs,
+              file=sys.stderr, dynamic_ncols=True)
 
     def done(index: int, outcome: Outcome) -> None:
         outcomes[index] = outcome
@@ -1093,8 +1108,12 @@ def _render_in_pool(jobs: list[Job], workers: int, warm: bool, done) -> None:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    # forkserver: workers do not inherit this process's event loops, sockets or threads.
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"),
+    # fork starts workers at once, with the modules this process loaded; but a process that ran
+    # kernels holds an event loop and sockets that children must not share: forkserver then.
+    method = "fork" if sys.platform == "linux" and not _KERNELS_STARTED else "forkserver"
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
                                initializer=_worker_start, initargs=(warm,))
     futures = {}
     try:
@@ -1153,6 +1172,7 @@ def write_index(out: Path, outcomes: list[Outcome], langs: tuple[str, ...], form
     from .measures import MEASURES
 
     lang = langs[0]
+    main_kind = "html" if "html" in formats else "pdf"
     projects, failures = [], []
     for outcome in sorted(outcomes, key=lambda o: o.name):
         if outcome.ok:
@@ -1164,9 +1184,9 @@ def write_index(out: Path, outcomes: list[Outcome], langs: tuple[str, ...], form
                      for code in langs]
             projects.append({"id": outcome.name, "title": outcome.titles.get(lang) or outcome.name,
                              "figures": figures, "links": links,
-                             "main": f"{outcome.name}/{output_file('html' if 'html' in formats else 'pdf', lang, langs)}"})
+                             "main": f"{outcome.name}/{output_file(main_kind, lang, langs)}"})
         else:
-            previous = out / outcome.name / output_file("html" if "html" in formats else "pdf", lang, langs)
+            previous = out / outcome.name / output_file(main_kind, lang, langs)
             failures.append({
                 "id": outcome.name, "error": outcome.error, "problems": outcome.problems[:20],
                 "more": max(0, len(outcome.problems) - 20),
@@ -1195,7 +1215,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("project", nargs="?",
                         help="project id (a folder of --data-dir) or the path of a package folder")
     parser.add_argument("--all", action="store_true", help="render every package of --data-dir and write index.html")
-    parser.add_argument("--data-dir", type=Path, default=None, help="folder of project packages (default: data/projects)")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="folder of project packages (default: data/projects)")
     parser.add_argument("--out", type=Path, default=None, help="where to write the reports (default: reports/)")
     parser.add_argument("--lang", choices=("vi", "en", "both"), default="vi",
                         help="language of the report; both = vi as report.*, en as report.en.* (default: vi)")

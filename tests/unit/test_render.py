@@ -485,9 +485,14 @@ def test_two_concurrent_runs_of_one_project_end_with_one_complete_report(tmp_pat
     runs = [subprocess.Popen(WORKBOOK + [CAO_PHONG, "--out", str(tmp_path), "--notebook", str(MINIMAL),
                                          "--format", "html", "--lang", lang], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True) for lang in ("vi", "en")]
-    for run in runs:
-        run.wait(timeout=180)
-        assert run.returncode == 0, run.stderr.read()
+    try:
+        for run in runs:
+            run.wait(timeout=180)
+            assert run.returncode == 0, run.stderr.read()
+    finally:
+        for run in runs:
+            if run.poll() is None:
+                run.kill()
     assert sorted(p.name for p in (tmp_path / CAO_PHONG).iterdir()) == ["indicators.csv", "report.html",
                                                                         "report.ipynb"]
     page = (tmp_path / CAO_PHONG / "report.html").read_text(encoding="utf-8")
@@ -504,15 +509,22 @@ def test_interrupted_run_leaves_the_old_report(tmp_path, batch):
     out = tmp_path / "out"
     _folder(out / CAO_PHONG, **{"report.html": "the good old report"})
     target = ["--all", "--jobs", "2"] if batch else [CAO_PHONG]
+    # SIGINT as from a terminal, even when this test runs in the background (where it is ignored)
     run = subprocess.Popen(WORKBOOK + target + ["--data-dir", str(data), "--out", str(out), "--notebook", str(SLOW),
-                                                "--no-progress"], stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while len(list(out.glob(".*.tmp-*"))) < (2 if batch else 1):
-        assert time.monotonic() < deadline and run.poll() is None, run.stderr.read() if run.poll() is not None else ""
-        time.sleep(0.1)
-    time.sleep(1)  # the slow cell is running
-    run.send_signal(signal.SIGINT if batch else signal.SIGTERM)
-    assert run.wait(timeout=30) == 130
+                                                "--no-progress"], stderr=subprocess.PIPE, text=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(out.glob(".*.tmp-*"))) < (2 if batch else 1):
+            assert run.poll() is None, run.stderr.read()
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        time.sleep(1)  # the slow cell is running
+        run.send_signal(signal.SIGINT if batch else signal.SIGTERM)
+        assert run.wait(timeout=30) == 130
+    finally:
+        if run.poll() is None:
+            run.kill()
     assert "interrupted" in run.stderr.read()
     assert (out / CAO_PHONG / "report.html").read_text() == "the good old report"
     assert leftovers(out) == [] and not (out / HAI_HAU).exists()
