@@ -7,6 +7,8 @@ need=()
 have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
 have_lib 'libpango-1.0.so.0' || need+=(libpango-1.0-0)
 have_lib 'libpangoft2-1.0.so.0' || need+=(libpangoft2-1.0-0)
+# HarfBuzz-subset makes WeasyPrint's font subsetting faster (and it will soon require it).
+have_lib 'libharfbuzz-subset.so.0' || need+=(libharfbuzz-subset0)
 if ! { command -v fc-list >/dev/null && fc-list 2>/dev/null | grep -qi 'DejaVu Sans'; } \
    && ! ls /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf >/dev/null 2>&1; then
   need+=(fonts-dejavu-core)
