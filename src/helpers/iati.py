@@ -104,7 +104,7 @@ iati:
   reporting_org_type: 40                   # OrganisationType code (40 Multilateral, 21 International NGO, ...)
   activity_identifier: XM-DAC-918-3-JULE-HB-01
   donor_ref: XM-DAC-918-3                  # optional: identifiers of the donor and the implementer
-  implementer_ref: VN-XXX-0000
+  implementer_ref: VN-EXAMPLE-0001
   implementer_type: 22
   sectors: [12220]                         # optional: DAC 5-digit sector codes"""
 
