@@ -188,22 +188,31 @@ near_poor_share_enrolled = _share_function("near_poor", "enrolled")
 # --- coverage ---------------------------------------------------------------
 
 
+def with_coverage_defaults(coverage: pd.DataFrame, communes: list[str]) -> pd.DataFrame:
+    """The contract's defaults, filled in where a value is absent: ``group``
+    (intervention for a commune of project.yml, else comparison) and
+    ``cards_issued`` (= insured). Returns a new frame; the loader and the
+    measures both use this one rule."""
+    from .values import commune_key
+
+    keys = {commune_key(c) for c in communes}
+    default = pd.Series(["intervention" if commune_key(c) in keys else "comparison" for c in coverage["commune"]],
+                        index=coverage.index, dtype="str")
+    group = coverage["group"].fillna(default).astype("str") if "group" in coverage else default
+    changes = {"group": group}
+    if "insured" in coverage:
+        changes["cards_issued"] = (coverage["cards_issued"].fillna(coverage["insured"]) if "cards_issued" in coverage
+                                   else coverage["insured"])
+    return coverage.assign(**changes)
+
+
 def coverage_table(project: Project) -> pd.DataFrame | None:
-    """project.coverage with the contract's defaults filled in where absent:
-    ``group`` (intervention for project.yml communes, else comparison) and
-    ``cards_issued`` (= insured). The loader fills them already; a Project
-    built by hand may not have them."""
+    """project.coverage with :func:`with_coverage_defaults` applied where needed
+    (the loader applies them already; a Project built by hand may not)."""
     coverage = project.coverage
     if coverage is None or ({"group", "cards_issued"} <= set(coverage) and coverage["group"].notna().all()):
         return coverage
-    from .values import commune_key
-
-    communes = {commune_key(c) for c in project.communes}
-    default = pd.Series(["intervention" if commune_key(c) in communes else "comparison" for c in coverage["commune"]],
-                        index=coverage.index)
-    group = coverage["group"].fillna(default) if "group" in coverage else default
-    cards = coverage["cards_issued"].fillna(coverage["insured"]) if "cards_issued" in coverage else coverage["insured"]
-    return coverage.assign(group=group, cards_issued=cards)
+    return with_coverage_defaults(coverage, project.communes)
 
 
 def _areas(project: Project, group: str = "intervention", when: str = "latest") -> pd.DataFrame | None:

@@ -737,25 +737,24 @@ def coverage_latest(coverage: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values(["_order"], kind="stable").drop(columns="_order").reset_index(drop=True)
 
 
-def coverage_changes(coverage: pd.DataFrame) -> pd.DataFrame | None:
-    """Coverage of each area at its group's first and last date (areas measured at both); None with one date."""
-    rows = []
-    for group, part in coverage.groupby("group", sort=False):
-        dates = part["as_of"].dropna().unique()
-        if len(dates) < 2:
-            continue
-        first = part[part["as_of"] == min(dates)].set_index("commune")
-        last = part[part["as_of"] == max(dates)].set_index("commune")
-        for commune in [c for c in last.index if c in first.index]:
-            rows.append({"commune": commune, "group": group,
-                         "first": first.loc[commune, "insured"] / first.loc[commune, "population"],
-                         "last": last.loc[commune, "insured"] / last.loc[commune, "population"],
-                         "first_date": min(dates), "last_date": max(dates)})
-    if not rows:
+def coverage_changes(project: Project) -> pd.DataFrame | None:
+    """Each area measured at both the project areas' first and last date: its
+    coverage then and now (from :func:`helpers.evaluation.coverage_by_area`,
+    the dates ``coverage_change`` uses); None with one date."""
+    from .evaluation import coverage_by_area
+
+    areas = coverage_by_area(project)
+    if areas.empty:
         return None
-    frame = pd.DataFrame(rows)
-    frame["change"] = frame["last"] - frame["first"]
-    return frame
+    areas = areas[areas["change"].notna()]
+    if areas.empty:
+        return None
+    return pd.DataFrame({
+        "commune": areas["commune"], "group": areas["group"],
+        "first": areas["coverage_first"].astype(float), "last": areas["coverage_last"].astype(float),
+        "first_date": areas["first_as_of"], "last_date": areas["last_as_of"],
+        "change": areas["change"].astype(float),
+    }).reset_index(drop=True)
 
 
 def _uniform_target(areas: pd.DataFrame):
@@ -863,7 +862,7 @@ def coverage(project: Project, values: dict, lang: str = "vi") -> Section | None
                              columns=[t("achieved_amount", lang), t("plan", lang), t("percent_of_plan", lang)])
         body.append(f"<h3>{esc(t('plan_and_revenue', lang))}</h3>")
         body.append(html_table(frame, numeric=set(frame.columns), index_label=""))
-    changes = coverage_changes(table)
+    changes = coverage_changes(project)
     if changes is not None and "coverage_change" in values:
         first, last = changes["first_date"].min(), changes["last_date"].max()
         body.append(f"<h3>{esc(t('coverage_over_time', lang))}</h3>")

@@ -486,24 +486,16 @@ def _cross_table_checks(tables: dict, raws: dict, meta: dict, problems: Problems
                            [f"event '{e}' is not in {where}" for e in services.loc[missing, "event_id"]])
     coverage = tables.get("coverage")
     if coverage is not None and "commune" in coverage:  # without it, the missing column is already an error
+        from .measures import with_coverage_defaults
+
         raw, positions = raws["coverage"]
-        communes = {commune_key(c) for c in meta.get("communes", [])}
-        default = np.where([commune_key(c) in communes for c in coverage["commune"]], "intervention", "comparison")
-        if "group" in coverage:
-            coverage["group"] = coverage["group"].where(coverage["group"].notna(), pd.Series(default, index=coverage.index))
-        else:
-            coverage["group"] = default
-        coverage["group"] = coverage["group"].astype("str")
+        coverage = tables["coverage"] = with_coverage_defaults(coverage, meta.get("communes", []))
         if {"insured", "population"} <= set(coverage):
             over = (coverage["insured"] > coverage["population"]).fillna(False).to_numpy()
             if over.any():
                 header = raw.headers[positions["insured"]] or "insured"
                 problems.cells(raw.source.label, header, coverage["_row"].to_numpy()[over],
                                ["is more than the population"] * int(over.sum()), "warning")
-        if "cards_issued" not in coverage and "insured" in coverage:
-            coverage["cards_issued"] = coverage["insured"]
-        elif "cards_issued" in coverage and "insured" in coverage:
-            coverage["cards_issued"] = coverage["cards_issued"].fillna(coverage["insured"])
     budget = tables.get("budget")
     if budget is not None and {"planned", "disbursed"} <= set(budget):
         raw, positions = raws["budget"]

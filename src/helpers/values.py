@@ -406,10 +406,6 @@ def enum_parser(canonical: dict[str, str]) -> Callable[[Any], Parsed]:
     return parse
 
 
-def parse_text(value: Any) -> Parsed:
-    return Parsed(clean_text(value))
-
-
 # --- whole columns ----------------------------------------------------------
 
 
